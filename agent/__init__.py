@@ -1,0 +1,1 @@
+"""The causalkit agent: natural-language causal questions answered with causalkit tools."""
