@@ -71,7 +71,7 @@ def _kci_factory(data: np.ndarray, max_rows: int = KCI_MAX_ROWS, random_state: A
         idx = np.sort(rng.choice(len(data), size=max_rows, replace=False))
         warnings.warn(
             f"KCI costs O(n^3): using a random sub-sample of {max_rows} of {len(data)} rows "
-            f"(seeded; raise kci_max_rows to use more).",
+            f"(seeded; pass max_rows=N to the CI test to use more).",
             stacklevel=3,
         )
         data = data[idx]

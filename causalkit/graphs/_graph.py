@@ -379,6 +379,10 @@ class CausalGraph:
         """Edges as a DataFrame with columns ``source``, ``target``, ``edge``."""
         return pd.DataFrame([(e.u, e.v, e.kind) for e in self.edges()], columns=["source", "target", "edge"])
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form: ``{"kind": ..., "nodes": [...], "edges": ["A --> B", ...]}``."""
+        return {"kind": self.kind, "nodes": list(self.nodes), "edges": self.to_edge_list()}
+
     def to_edge_list(self) -> list[str]:
         """Edges as strings like ``"A --> B"``."""
         return [str(e) for e in self.edges()]
@@ -393,6 +397,53 @@ class CausalGraph:
             if e.u in keep and e.v in keep:
                 g.add_edge(e.u, e.v, e.kind)
         return g
+
+    # ------------------------------------------------------------------ delegations
+    # Thin conveniences over the free functions in causalkit.graphs (imported lazily to avoid cycles).
+    @classmethod
+    def parse(cls, obj: Any) -> CausalGraph:
+        """Build a graph from anything :func:`causalkit.graphs.parse_graph` accepts."""
+        from causalkit.graphs.io import parse_graph
+
+        return parse_graph(obj)
+
+    @classmethod
+    def from_dot(cls, text: str) -> CausalGraph:
+        """Parse a DOT digraph (see :func:`causalkit.graphs.from_dot`)."""
+        from causalkit.graphs.io import from_dot
+
+        return from_dot(text)
+
+    @classmethod
+    def from_networkx(cls, graph: nx.DiGraph) -> CausalGraph:
+        """Convert a networkx DiGraph (see :func:`causalkit.graphs.from_networkx`)."""
+        from causalkit.graphs.io import from_networkx
+
+        return from_networkx(graph)
+
+    def to_dot(self) -> str:
+        """Write the graph as a DOT digraph."""
+        from causalkit.graphs.io import to_dot
+
+        return to_dot(self)
+
+    def d_separated(self, x: Any, y: Any, z: Any = ()) -> bool:
+        """Whether ``x`` and ``y`` are d-separated (m-separated in ADMGs) given ``z``."""
+        from causalkit.graphs.separation import d_separated
+
+        return d_separated(self, x, y, z)
+
+    def to_cpdag(self) -> CausalGraph:
+        """The CPDAG (Markov equivalence class) of this DAG."""
+        from causalkit.graphs.equivalence import dag_to_cpdag
+
+        return dag_to_cpdag(self)
+
+    def plot(self, **kwargs: Any) -> Any:
+        """Draw the graph with matplotlib (see :func:`causalkit.graphs.plot_graph`)."""
+        from causalkit.graphs.plotting import plot_graph
+
+        return plot_graph(self, **kwargs)
 
     # ------------------------------------------------------------------ dunder
     def __eq__(self, other: object) -> bool:

@@ -80,3 +80,14 @@ def test_subgraph_and_topological_order():
     g = CausalGraph(edges=[("a", "b"), ("b", "c"), ("a", "c")])
     assert g.topological_order() == ["a", "b", "c"]
     assert g.subgraph(["a", "c"]).edges() == [Edge("a", "c", Mark.TAIL, Mark.ARROW)]
+
+
+def test_results_with_graphs_are_json_serialisable():
+    import json
+
+    from causalkit.results import DiscoveryResult
+
+    g = CausalGraph(edges=["A --> B", "C o-> B"])
+    d = json.loads(json.dumps(DiscoveryResult(graph=g, method="fci", extra={"pag": g}).to_dict()))
+    assert d["graph"] == {"kind": "pag", "nodes": ["A", "B", "C"], "edges": ["A --> B", "C o-> B"]}
+    assert d["extra"]["pag"]["edges"] == ["A --> B", "C o-> B"]
