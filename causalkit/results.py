@@ -354,6 +354,8 @@ class RefutationResult(_ResultMixin):
         Refit estimates, when the refuter refits many times.
     params : dict
     elapsed : float
+    versions : dict
+        Library versions.
     """
 
     refuter: str
@@ -366,6 +368,7 @@ class RefutationResult(_ResultMixin):
     simulations: np.ndarray | None = None
     params: dict[str, Any] = field(default_factory=dict)
     elapsed: float = 0.0
+    versions: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         """Return a text summary with the verdict."""
@@ -415,6 +418,10 @@ class MediationResult(_ResultMixin):
     method : str
     params : dict
     elapsed : float
+    warnings : tuple of str
+        Diagnostics (e.g. a linear-probability model for a binary outcome).
+    versions : dict
+        Library versions.
     """
 
     total_effect: EffectEstimate
@@ -429,6 +436,8 @@ class MediationResult(_ResultMixin):
     controlled_direct_effect: EffectEstimate | None = None
     params: dict[str, Any] = field(default_factory=dict)
     elapsed: float = 0.0
+    warnings: tuple[str, ...] = ()
+    versions: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         """Return a text table of the effects."""
@@ -448,6 +457,7 @@ class MediationResult(_ResultMixin):
             f"{'proportion mediated':<20}{_fmt(self.proportion_mediated):>12}{'':>12}"
             f"{_fmt(self.proportion_mediated_ci[0]):>14}{_fmt(self.proportion_mediated_ci[1]):>12}"
         )
+        lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
