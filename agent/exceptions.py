@@ -39,7 +39,14 @@ class ToolExecutionError(AgentError):
 
 
 class MaxTurnsExceeded(AgentError):
-    """The agent loop reached ``max_turns`` without a final answer."""
+    """The agent loop reached ``max_turns`` without a final answer.
+
+    ``result`` carries the partial loop result (steps and messages so far), when available.
+    """
+
+    def __init__(self, message: str = "", *, result: object = None):
+        super().__init__(message)
+        self.result = result
 
 
 class BackendError(AgentError):
