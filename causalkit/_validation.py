@@ -158,15 +158,23 @@ def check_data(
                 f"Column {col!r} has {int(na.iloc[0])} missing value(s). Drop or impute them first "
                 f"(e.g. data.dropna(subset=[{col!r}]))."
             )
+    values = None
     if numeric:
         values = df.to_numpy(dtype=float)
         finite = np.isfinite(values)
-        if not finite.all():
+        if not finite.all() and not allow_missing:
             col = df.columns[np.where(~finite.all(axis=0))[0][0]]
             raise InvalidInputError(f"Column {col!r} contains infinite values; remove or cap them.")
+        if np.isinf(values).any():
+            col = df.columns[np.where(np.isinf(values).any(axis=0))[0][0]]
+            raise InvalidInputError(f"Column {col!r} contains infinite values; remove or cap them.")
     if not allow_constant:
-        nunique = df.nunique(dropna=True)
-        const = nunique[nunique <= 1].index.tolist()
+        if values is not None and not allow_missing:
+            # numeric and finite: a column is constant when its min equals its max (cheaper than nunique)
+            const = df.columns[values.min(axis=0) == values.max(axis=0)].tolist()
+        else:
+            nunique = df.nunique(dropna=True)
+            const = nunique[nunique <= 1].index.tolist()
         if const:
             raise InvalidInputError(
                 f"Column {const[0]!r} is constant; it carries no information. Drop it before the analysis."
