@@ -54,7 +54,26 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the structured answer as JSON")
     chat = sub.add_parser("chat", help="interactive session")
     common(chat)
+    for name, (_, help_text) in _DELEGATED.items():
+        sub.add_parser(name, help=help_text, add_help=False)
     return parser
+
+
+#: Sub-commands implemented in other packages: name -> (module with ``main(argv)``, help text).
+_DELEGATED: dict[str, tuple[str, str]] = {
+    "audit": ("causalkit.faithfulness.cli", "audit a model's chain-of-thought faithfulness (see `causalkit audit --help`)"),
+    "bench": ("causalkit.bench.cli", "evaluate causal reasoning of models, the agent or the solver (see `causalkit bench --help`)"),
+}
+
+
+def _delegate(argv: Sequence[str]) -> int | None:
+    """Run a delegated sub-command (``audit``, ``bench``) if ``argv`` names one."""
+    if not argv or argv[0] not in _DELEGATED:
+        return None
+    import importlib
+
+    module = importlib.import_module(_DELEGATED[argv[0]][0])
+    return int(module.main(list(argv[1:])) or 0)
 
 
 def _console() -> Any:
@@ -179,6 +198,10 @@ def _write_history(readline: Any, path: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``causalkit`` command; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    delegated = _delegate(argv)
+    if delegated is not None:
+        return delegated
     args = build_parser().parse_args(argv)
     console = _console()
     try:
