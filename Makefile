@@ -27,7 +27,11 @@ test-slow: $(STAMP)
 	OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -q -m slow
 
 bench: $(STAMP)
+	$(BIN)/pip install -q --no-deps cdt==0.6.0  # ships the Tuebingen cause-effect pairs (benchmarks only)
 	$(BIN)/python benchmarks/discovery.py
+	$(BIN)/python benchmarks/estimation.py
+	$(BIN)/python benchmarks/refutation.py
+	$(BIN)/python benchmarks/tuebingen.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check causalkit agent tests
