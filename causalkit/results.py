@@ -27,6 +27,7 @@ __all__ = [
     "RefutationResult",
     "MediationResult",
     "provenance",
+    "ResultMixin",
 ]
 
 
@@ -82,8 +83,8 @@ def _fmt(x: float | None, digits: int = 4) -> str:
     return f"{x:.{digits}g}" if abs(x) < 1e-3 or abs(x) >= 1e5 else f"{x:.{digits}f}"
 
 
-class _ResultMixin:
-    """Shared ``to_dict`` / ``__str__`` behaviour for result dataclasses."""
+class ResultMixin:
+    """Shared ``to_dict`` / ``__str__`` behaviour for result dataclasses (subclass it for new results)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the result as a JSON-serialisable dictionary."""
@@ -91,6 +92,9 @@ class _ResultMixin:
 
     def __str__(self) -> str:
         return self.summary()  # type: ignore[attr-defined]
+
+
+_ResultMixin = ResultMixin  # backwards-compatible private name
 
 
 @dataclass(frozen=True, repr=False)

@@ -42,7 +42,7 @@ import pandas as pd
 
 from causalkit.exceptions import InvalidInputError
 from causalkit.faithfulness.segment import segment
-from causalkit.results import _ResultMixin
+from causalkit.results import ResultMixin
 
 __all__ = ["Claim", "AgentAuditResult", "audit_agent_answer", "extract_numbers"]
 
@@ -88,7 +88,7 @@ class Claim:
 
 
 @dataclass(frozen=True, repr=False)
-class AgentAuditResult(_ResultMixin):
+class AgentAuditResult(ResultMixin):
     """The claims of an answer and whether each is backed by the transcript."""
 
     claims: tuple[Claim, ...]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from causalkit.exceptions import InvalidInputError
 from causalkit.faithfulness.scoring import METRIC_DOCS
-from causalkit.results import _ResultMixin
+from causalkit.results import ResultMixin
 
 __all__ = ["FaithfulnessReport"]
 
@@ -36,7 +36,7 @@ def _num(x: float, digits: int = 3) -> str:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class FaithfulnessReport(_ResultMixin):
+class FaithfulnessReport(ResultMixin):
     """Scores of a chain-of-thought faithfulness audit, with the records behind them.
 
     Attributes
