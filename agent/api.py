@@ -160,6 +160,7 @@ class Agent:
         self.on_step = on_step
         self.n_simulations = n_simulations
         self.session = Session(seed=seed)
+        self.session.model = self.model
         self.history: list[dict[str, Any]] = []
         self.answers: list[AgentAnswer] = []
         if data is not None:

@@ -29,7 +29,8 @@ from typing import Any
 
 __all__ = ["ColumnMatch", "ParsedQuestion", "match_column", "parse_question", "normalize", "KINDS"]
 
-KINDS = ("effect", "independence", "direct_cause", "graph", "mediation", "counterfactual", "followup", "unknown")
+KINDS = ("effect", "independence", "direct_cause", "graph", "mediation", "counterfactual", "followup", "audit",
+         "critique", "knowledge", "reasoning", "unknown")
 
 _STOP = {"the", "a", "an", "of", "on", "in", "to", "and", "or", "for", "is", "are", "was", "were", "does", "do",
          "did", "with", "by", "at", "from", "this", "that", "it", "its", "their", "between", "whether", "if",
@@ -184,7 +185,7 @@ class ParsedQuestion:
     treatment, outcome, mediator : str or None
         Resolved column names.
     given : list of str
-        Conditioning set (independence) or extra adjustment (follow-ups).
+        Conditioning set (independence), extra adjustment (follow-ups) or the columns named (knowledge).
     estimand : str
         ``"ATE"``, ``"ATT"``, ``"ATC"`` or ``"CATE"``.
     effect_modifiers : list of str
@@ -286,6 +287,34 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+# questions answered by one tool (agent/tools/{audit,knowledge,reasoning}.py), checked before the data questions
+_ASK = r"^(?:please |now |(?:can|could|would|will) you (?:please )?)?"
+_TOOL_KINDS: list[tuple[str, re.Pattern[str]]] = [
+    ("audit", re.compile(_ASK + r"(?:audit|fact[- ]?check|verify|check) (?:your|the|this|that)(?: last| previous| own)? "
+                         r"(?:answer|claims?|response)\b", re.I)),
+    ("critique", re.compile(_ASK + r"(?:check|critique|review|criticize|sanity[- ]check|validate|vet) (?:my|the|this|our) "
+                            r"(?:causal )?(?:graph|dag|diagram)\b|^is (?:my|the|this) (?:causal )?(?:graph|dag) "
+                            r"(?:right|correct|plausible|sensible)\b", re.I)),
+    ("knowledge", re.compile(r"\bwhat do(?:es)? (?:you|the (?:language )?model) (?:know|believe|think) about how\b|"
+                             r"\b(?:prior|domain|background|common[- ]sense) knowledge (?:about|on|of) how\b", re.I)),
+]
+_TEMPLATE = re.compile(r"closed system of \d+ variables|statistical relations among|self-contained, hypothetical world", re.I)
+_FACT = re.compile(r"\bcorrelates? with\b|\bindependent of\b|_\|\|_|\u2AEB", re.I)
+
+
+def _tool_kind(q: str, columns: Sequence[str] | None) -> str | None:
+    """Audit / graph critique / model knowledge / stated-facts reasoning, or None for a data question.
+
+    Stated facts count without a template only when no data is loaded (``columns`` is None).
+    """
+    for kind, pattern in _TOOL_KINDS:
+        if pattern.search(q):
+            return kind
+    if _TEMPLATE.search(q) or (columns is None and len(_FACT.findall(q)) >= 2):
+        return "reasoning"
+    return None
+
+
 def _estimand_and_modifiers(q: str) -> tuple[str, str | None]:
     if re.search(r"\b(?:ATT|on the treated|for (?:those|the ones|people|units) (?:who|that) (?:were treated|received|took|got|quit|did)|among the treated)\b", q, re.I):
         return "ATT", None
@@ -339,6 +368,12 @@ def parse_question(question: str, columns: Sequence[str] | None = None,
     parsed = ParsedQuestion(kind="unknown", text=text)
     parsed.method = _method(q)
     parsed.reuse_graph = bool(_REUSE.search(q))
+    tool_kind = _tool_kind(q, columns)
+    if tool_kind is not None:
+        parsed.kind = tool_kind
+        if tool_kind == "knowledge" and columns is not None:  # the columns the question names
+            parsed.given = [c for c, _ in _contained(q, list(map(str, columns)))]
+        return parsed
     spans: dict[str, str] = {}
     groups_seen: dict[str, str] = {}
     for kind, pattern in _PATTERNS:

@@ -32,6 +32,8 @@ __all__ = ["Planner", "PlanResult", "make_guard", "estimator_options", "discover
 
 _BINARY_METHODS = ("aipw", "ipw", "regression", "dml")
 _CONT_METHODS = ("regression", "dml")
+_TOOL_KINDS = {"audit": "audit_last_answer", "critique": "check_graph", "knowledge": "ask_causal_knowledge",
+               "reasoning": "answer_causal_question"}
 _KEEP, _DISTRUST = "keep the estimate and report the failed check as a warning", "treat the estimate as unreliable"
 
 
@@ -151,6 +153,8 @@ class Planner:
     def run(self, parsed: ParsedQuestion) -> PlanResult:
         """Answer ``parsed`` with the guided workflow."""
         self.steps, self.warnings, self.handles = [], [], {}
+        if parsed.kind in _TOOL_KINDS:
+            return self._tool_question(parsed)
         if "data" not in self.session.current:
             return self._result(parsed.kind, "No data is loaded: give a dataset (a file or an embedded name such as nhefs).", False)
         self.handles["data"] = self.session.current["data"]
@@ -161,6 +165,20 @@ class Planner:
             return runner(parsed)
         except _Stop as stop:
             return self._result(parsed.kind, str(stop), False)
+
+    def _tool_question(self, parsed: ParsedQuestion) -> PlanResult:
+        """Audit, graph critique, model knowledge or stated-facts questions: one tool, whose reading is the answer."""
+        from agent.tools import use_model
+
+        if getattr(self.session, "model", None) is None and self.model is not None:
+            use_model(self.session, self.model)
+        args = {"reasoning": {"question": parsed.text},
+                "knowledge": {"variables": parsed.given if len(parsed.given) >= 2 else None}}.get(parsed.kind, {})
+        try:
+            res = self.call(_TOOL_KINDS[parsed.kind], **args)
+        except (ToolInputError, ToolExecutionError) as exc:
+            return self._result(parsed.kind, str(exc), False)
+        return self._result(parsed.kind, res["reading"])
 
     # ------------------------------------------------------------------ shared steps
     def _dataset(self) -> Any:

@@ -174,6 +174,8 @@ class Session:
         self.log: list[LogEntry] = []
         #: conversation memory: treatment, outcome, extra adjustment, estimand, mediator, ...
         self.spec: dict[str, Any] = {}
+        #: the chat model tools may consult (knowledge priors, graph critique); None without a model
+        self.model: Any = None
         self._allowed: set[Path] = set()
         self._counter = 0
         for p in allowed_paths:
@@ -331,6 +333,7 @@ class Session:
         a replay starts where the original run started.
         """
         new = Session(seed=self.seed, allowed_paths=self._allowed, max_chars=self.max_chars)
+        new.model = self.model
         for h, s in self.objects.items():
             if s.meta.get("given_by_user"):
                 new.objects[h] = Stored(s.kind, s.value, copy.deepcopy(s.meta))

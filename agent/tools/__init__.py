@@ -7,8 +7,8 @@ result under a handle and returns a small summary. Every call is logged in the s
 Examples
 --------
 >>> from agent.tools import REGISTRY
->>> sorted(t.name for t in REGISTRY)[:4]
-['ci_test', 'counterfactual', 'describe_data', 'discover']
+>>> all(name in REGISTRY for name in ("discover", "estimate", "ask_causal_knowledge", "audit_last_answer"))
+True
 """
 
 from agent.tools._base import REGISTRY, tool
@@ -17,6 +17,20 @@ from agent.tools.effects import DEFAULT_REFUTERS, estimate, identify, mediate, r
 from agent.tools.graph import ci_test, discover, edit_graph, set_graph, show_graph
 from agent.tools.reporting import report
 from agent.tools.scm import counterfactual, scm_do
+
+# isort: split
+# knowledge, audit, reasoning and interp tools come after the workflow tools (the order the model sees them)
+from agent.tools.audit import audit_faithfulness, audit_last_answer, check_agent_answer
+from agent.tools.interp import INTERP_TOOLS
+from agent.tools.knowledge import (
+    accept_suggestions,
+    ask_causal_knowledge,
+    check_graph,
+    discover_with_knowledge,
+    orient_pair_from_data,
+    use_model,
+)
+from agent.tools.reasoning import REASONING_TOOLS, answer_causal_question, parse_causal_question
 
 __all__ = [
     "REGISTRY",
@@ -38,4 +52,17 @@ __all__ = [
     "scm_do",
     "counterfactual",
     "report",
+    "use_model",
+    "ask_causal_knowledge",
+    "check_graph",
+    "accept_suggestions",
+    "discover_with_knowledge",
+    "orient_pair_from_data",
+    "audit_faithfulness",
+    "check_agent_answer",
+    "audit_last_answer",
+    "answer_causal_question",
+    "parse_causal_question",
+    "REASONING_TOOLS",
+    "INTERP_TOOLS",
 ]

@@ -6,7 +6,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from conftest import GRAPH
+from _agent_app_helpers import GRAPH
 
 from agent.api import Agent
 from agent.cli import main, run_chat

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import GRAPH, TRUE_EFFECT
+from _agent_app_helpers import GRAPH, TRUE_EFFECT
 
 from agent import REGISTRY, Agent
 from agent.testing import ScriptedModel

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import GRAPH
+from _agent_app_helpers import GRAPH
 
 from agent import Agent, build_report, reproduce_script
 

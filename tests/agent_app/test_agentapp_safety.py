@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import GRAPH
+from _agent_app_helpers import GRAPH
 
 from agent import REGISTRY, Agent, Session
 from agent.exceptions import ToolInputError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import GRAPH, TRUE_EFFECT
+from _agent_app_helpers import GRAPH, TRUE_EFFECT
 
 from agent import REGISTRY, Agent, Session
 from agent.exceptions import ToolExecutionError

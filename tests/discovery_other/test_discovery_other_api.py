@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import context_data, simulate_linear
+from _discovery_other_helpers import context_data, simulate_linear
 
 from causalkit.discovery import (
     DISCOVERY_METHODS,

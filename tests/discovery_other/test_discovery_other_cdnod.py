@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import context_data
+from _discovery_other_helpers import context_data
 
 from causalkit.discovery import BackgroundKnowledge, cdnod
 from causalkit.discovery._causallearn import graph_from_matrix

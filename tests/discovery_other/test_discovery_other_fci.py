@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import oracle, simulate_linear
+from _discovery_other_helpers import oracle, simulate_linear
 
 from causalkit.discovery import BackgroundKnowledge, fci
 from causalkit.exceptions import InvalidInputError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import simulate_linear
+from _discovery_other_helpers import simulate_linear
 
 from causalkit.discovery import BackgroundKnowledge, ges
 from causalkit.exceptions import InvalidInputError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import simulate_linear
+from _discovery_other_helpers import simulate_linear
 
 from causalkit.discovery import BackgroundKnowledge, lingam
 from causalkit.discovery.lingam import knowledge_to_prior_matrix
