@@ -184,6 +184,8 @@ class ParsedQuestion:
         The question.
     treatment, outcome, mediator : str or None
         Resolved column names.
+    adjust_only : bool
+        A follow-up asked to adjust for ``given`` *only* ("adjust for age only"), replacing the set.
     given : list of str
         Conditioning set (independence), extra adjustment (follow-ups) or the columns named (knowledge).
     estimand : str
@@ -212,6 +214,7 @@ class ParsedQuestion:
     outcome: str | None = None
     mediator: str | None = None
     given: list[str] = field(default_factory=list)
+    adjust_only: bool = False
     estimand: str = "ATE"
     effect_modifiers: list[str] = field(default_factory=list)
     method: str | None = None
@@ -250,7 +253,9 @@ def _value(text: str) -> float | None:
         return None
 
 
-_FOLLOWUP_ADJUST = re.compile(r"\b(?:now |also |and )?(?:adjust|control|condition)(?:ing)? (?:also )?for (?P<z>.+?)(?: too| as well| also)?$", re.I)
+_FOLLOWUP_ADJUST = re.compile(
+    r"\b(?:now |also |and )?(?:adjust|control|condition)(?:ing)? (?:also )?(?P<only1>only |just )?for "
+    r"(?P<only2>only |just )?(?P<z>.+?)(?: too| as well| also|(?P<only3> only| alone| and nothing else))?[.!?]?$", re.I)
 _REUSE = re.compile(r"\b(?:graph|dag|model) from before\b|\b(?:previous|same|last|earlier) (?:graph|dag)\b|\bsame graph\b", re.I)
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -403,6 +408,7 @@ def parse_question(question: str, columns: Sequence[str] | None = None,
         if fm or parsed.reuse_graph or re.search(r"^(?:now|what about|and|instead|also|try)\b", q, re.I):
             parsed.kind = "followup"
             if fm:
+                parsed.adjust_only = bool(fm.group("only1") or fm.group("only2") or fm.group("only3"))
                 for i, z in enumerate(_split_list(fm.group("z"))):
                     spans[f"given_{i}"] = z
             om = re.search(r"\b(?:outcome|on) (?P<y>[\w ]+?)(?: instead)?$", q, re.I)

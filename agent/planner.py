@@ -288,14 +288,16 @@ class Planner:
     def _effect(self, parsed: ParsedQuestion) -> PlanResult:
         s = self.session
         if parsed.kind == "followup":
-            if parsed.given:
+            if parsed.given and parsed.adjust_only:
+                s.spec["extra_adjust"], s.spec["adjust_only"] = list(parsed.given), True
+            elif parsed.given:
                 s.spec["extra_adjust"] = list(dict.fromkeys(s.spec.get("extra_adjust", []) + parsed.given))
             if parsed.estimand != "ATE" or parsed.effect_modifiers:
                 s.spec["estimand"], s.spec["effect_modifiers"] = parsed.estimand, parsed.effect_modifiers
             if parsed.method:
                 s.spec["method"] = parsed.method
         else:
-            s.spec.update({"extra_adjust": [], "estimand": parsed.estimand, "effect_modifiers": parsed.effect_modifiers,
+            s.spec.update({"extra_adjust": [], "adjust_only": False, "estimand": parsed.estimand, "effect_modifiers": parsed.effect_modifiers,
                            "method": parsed.method})
         treatment = self._role(parsed, "treatment")
         outcome = self._role(parsed, "outcome", exclude=(treatment,))
@@ -327,7 +329,7 @@ class Planner:
         try:
             est = self.call("estimate", treatment=treatment, outcome=outcome, identification=ident["handle"], method=method,
                             estimand="ATE" if estimand == "CATE" else estimand, adjust_for=s.spec.get("extra_adjust") or None,
-                            effect_modifiers=mods or None)
+                            adjust_only=bool(s.spec.get("adjust_only")), effect_modifiers=mods or None)
         except (ToolInputError, ToolExecutionError) as exc:
             raise _Stop(f"Estimation failed: {exc}") from None
         refutation = self._refute(est, parsed)

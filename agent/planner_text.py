@@ -56,6 +56,9 @@ def effect_answer(parsed: Any, ident: dict[str, Any], est: dict[str, Any], refut
     source = session.objects[graph_handle].meta.get("source", "") if graph_handle in session.objects else ""
     lines.append(f"Identification: {ident['strategy']} on graph {graph_handle} ({source}); estimand "
                  f"{ident['estimand']}; adjusted for {adj}.")
+    if est.get("already_adjusted"):
+        lines.append(f"Note: {', '.join(f'`{c}`' for c in est['already_adjusted'])} was already in the adjustment set, "
+                     "so the estimate is unchanged by that request.")
     if ident.get("instruments"):
         lines.append(f"Instruments: {', '.join(ident['instruments'])}.")
     if ident.get("mediators"):

@@ -95,7 +95,7 @@ def _descendant_additions(g: Any, treatment: str, extra: list[str]) -> list[str]
 @tool
 def estimate(treatment: str | None = None, outcome: str | None = None, identification: str | None = None,
              method: str = "auto", estimand: str = "ATE", adjust_for: list[str] | None = None,
-             effect_modifiers: list[str] | None = None, data: str | None = None,
+             adjust_only: bool = False, effect_modifiers: list[str] | None = None, data: str | None = None,
              session: Session | None = None) -> dict[str, Any]:
     """Estimate a causal effect (with standard error and confidence interval) from an identification.
 
@@ -113,6 +113,8 @@ def estimate(treatment: str | None = None, outcome: str | None = None, identific
         ATE, ATT or ATC.
     adjust_for : list of str
         Extra covariates added to the identified adjustment set (or, without an identification, the full set the user vouches for).
+    adjust_only : bool
+        Adjust for exactly ``adjust_for`` instead of adding it to the identified set; the set must be valid in the graph.
     effect_modifiers : list of str
         Columns for a conditional (CATE) model.
     data : str
@@ -142,6 +144,7 @@ def estimate(treatment: str | None = None, outcome: str | None = None, identific
             "an estimate would not be a causal effect. Change the graph or name an adjustment set the user vouches for."
         )
     extra = check_columns(df, adjust_for or [], role="adjustment variable")
+    already: list[str] = []
     adjustment = None
     g = session.graph() if "graph" in session.current else None
     if extra:
@@ -152,7 +155,12 @@ def estimate(treatment: str | None = None, outcome: str | None = None, identific
                 f"{quote(treatment)} (mediators or colliders), so adjusting would bias the effect."
             )
         base = list(ident.adjustment_set) if ident is not None and ident.strategy == "backdoor" else []
-        adjustment = list(dict.fromkeys(base + extra))
+        if adjust_only:
+            _check_valid_set(g, treatment, outcome, extra)
+            adjustment = list(dict.fromkeys(extra))
+        else:
+            already = [c for c in extra if c in base]
+            adjustment = list(dict.fromkeys(base + extra))
     mods = check_columns(df, effect_modifiers or [], role="effect modifier")
     needed = [treatment, outcome, *(adjustment if adjustment is not None else (ident.adjustment_set if ident else ())),
               *(ident.instruments if ident else ()), *(ident.mediators if ident else ()), *mods]
@@ -171,7 +179,26 @@ def estimate(treatment: str | None = None, outcome: str | None = None, identific
         out["rows_dropped_for_missing_values"] = dropped
     if ident is None:
         out["note"] = "No identification from a graph: the adjustment set is the caller's assumption."
+    if extra and not adjust_only and already:
+        out["already_adjusted"] = already
     return out
+
+
+def _check_valid_set(graph: Any, treatment: str, outcome: str, adjustment: list[str]) -> None:
+    """Refuse an adjustment set the current graph says is not valid (it would leave bias)."""
+    if graph is None:
+        return
+    from causalkit.identification import is_valid_adjustment_set
+
+    missing = [c for c in adjustment if c not in graph]
+    if missing:
+        raise ToolInputError(f"{', '.join(map(quote, missing))} is not in the current graph; add it to the graph first.")
+    if not is_valid_adjustment_set(graph, treatment, outcome, adjustment):
+        raise ToolInputError(
+            f"Adjusting for only {{{', '.join(map(quote, adjustment))}}} is not valid in the current graph: it leaves a "
+            f"back-door path from {quote(treatment)} to {quote(outcome)} open (or blocks part of the effect), so the "
+            "estimate would be biased. Keep the identified set, or change the graph if you know it is wrong."
+        )
 
 
 def _estimate_data(session: Session, item: Any) -> Any:

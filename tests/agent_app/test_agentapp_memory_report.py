@@ -33,6 +33,20 @@ def test_adjusting_for_a_descendant_is_refused(sim_df):
     assert not ans.ok and "Refusing to adjust for \"m\"" in ans.text
 
 
+def test_adjust_only_replaces_the_set_and_is_checked_against_the_graph(sim_df):
+    agent = Agent(model=None, data=sim_df, graph=GRAPH, n_simulations=10)
+    first = agent.ask("effect of x on y")
+    assert set(first.estimate.adjustment_set) == {"z", "w"}  # the O-set keeps the precision variable w
+    again = agent.ask("now adjust for z too")
+    assert "already in the adjustment set" in again.text and again.estimate.value == first.estimate.value
+    only_w = agent.ask("now adjust for w only")  # leaves x <- z -> y open
+    assert not only_w.ok and "not valid in the current graph" in only_w.text
+    only_z = agent.ask("adjust only for z")
+    assert only_z.ok and set(only_z.estimate.adjustment_set) == {"z"}
+    assert abs(only_z.estimate.value - 2.0) < 4 * only_z.estimate.stderr
+    assert only_z.estimate.stderr > first.estimate.stderr  # dropping w costs precision
+
+
 @pytest.mark.parametrize("given", ["frame", "csv"])
 def test_report_and_reproduce_script_give_the_same_number(tmp_path, sim_df, sim_csv, given):
     data = sim_df if given == "frame" else str(sim_csv)
