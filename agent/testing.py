@@ -27,12 +27,11 @@ Examples
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Sequence
 from typing import Any
 
 from agent.exceptions import AgentError
-from agent.llm import ChatModel, check_options
+from agent.llm import ChatModel, check_options, one_hot_scores
 from agent.messages import ModelResponse, make_tool_call
 
 __all__ = ["ScriptedModel", "ScriptError", "ScriptExhaustedError"]
@@ -140,7 +139,7 @@ class ScriptedModel(ChatModel):
             raise ScriptError(
                 f"Scripted step {step!r} is not a valid choice among {len(options)} options for prompt {prompt[:60]!r}."
             )
-        return step, [0.0 if i == step else -math.inf for i in range(len(options))]
+        return step, one_hot_scores(step, len(options))
 
 
 def _to_response(step: Any) -> ModelResponse:

@@ -16,7 +16,9 @@ from causalkit._validation import as_list, check_alpha, check_column, check_data
 from causalkit.exceptions import EstimationError, InvalidInputError
 from causalkit.results import EffectEstimate, provenance
 
-__all__ = ["Prepared", "prepare", "make_estimate", "normal_ci", "bootstrap_stderr", "ESTIMANDS"]
+__all__ = [
+    "Prepared", "prepare", "make_estimate", "normal_ci", "bootstrap_stderr", "seed_repr", "ESTIMANDS",
+]
 
 ESTIMANDS = ("ATE", "ATT", "ATC")
 
@@ -204,3 +206,15 @@ def bootstrap_stderr(
         raise EstimationError("Most bootstrap replicates failed; the estimator is unstable on resampled data.")
     lo, hi = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
     return float(reps.std(ddof=1)), (float(lo), float(hi)), reps
+
+
+def seed_repr(random_state: Any) -> Any:
+    """``random_state`` as recorded in an estimate's ``params``: a Generator is named, not stored.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> seed_repr(3), seed_repr(np.random.default_rng(0))
+    (3, 'Generator')
+    """
+    return random_state if not isinstance(random_state, np.random.Generator) else "Generator"

@@ -33,7 +33,7 @@ from causalkit._validation import (
     check_positive_int,
     check_random_state,
 )
-from causalkit.estimation._base import make_estimate, prepare
+from causalkit.estimation._base import make_estimate, prepare, seed_repr
 from causalkit.estimation.propensity import (
     check_estimand,
     check_trim,
@@ -249,9 +249,7 @@ def aipw(
         "n_folds": n_folds,
         "trim": trim,
         "effect_modifiers": mods,
-        "random_state": random_state
-        if not isinstance(random_state, np.random.Generator)
-        else "Generator",
+        "random_state": seed_repr(random_state),
     }
     return make_estimate(
         value,

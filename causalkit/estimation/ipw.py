@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from causalkit._validation import check_binary, check_choice, check_positive_int, check_random_state
-from causalkit.estimation._base import bootstrap_stderr, make_estimate, prepare
+from causalkit.estimation._base import bootstrap_stderr, make_estimate, prepare, seed_repr
 from causalkit.estimation.propensity import (
     LogisticPropensity,
     PropensityFit,
@@ -328,9 +328,7 @@ def ipw(
         "normalize": normalize,
         "se": se_method,
         "n_boot": n_boot if se_method == "bootstrap" else None,
-        "random_state": random_state
-        if not isinstance(random_state, np.random.Generator)
-        else "Generator",
+        "random_state": seed_repr(random_state),
     }
     return make_estimate(
         value,

@@ -31,7 +31,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from causalkit._validation import check_choice, check_positive_int, check_random_state
-from causalkit.estimation._base import Prepared, bootstrap_stderr, make_estimate, prepare
+from causalkit.estimation._base import Prepared, bootstrap_stderr, make_estimate, prepare, seed_repr
 from causalkit.estimation.propensity import check_estimand, seeded_clone
 from causalkit.exceptions import EstimationError, InvalidInputError
 from causalkit.results import EffectEstimate
@@ -244,9 +244,7 @@ def regression_adjustment(
             "model": type(model).__name__,
             "n_boot": n_boot,
             "ci_method": ci_method,
-            "random_state": random_state
-            if not isinstance(random_state, np.random.Generator)
-            else "Generator",
+            "random_state": seed_repr(random_state),
         }
     )
     return make_estimate(

@@ -12,10 +12,9 @@ from causalkit.refutation._spec import EstimatorFn
 from causalkit.refutation.refuters import (
     EstimateLike,
     _bootstrap,
-    _check_common,
     _placebo,
     _random_common_cause,
-    _resolve,
+    _setup,
     _subset,
     bootstrap_stability,
     data_subset,
@@ -82,8 +81,10 @@ def refute(
     for name in names:
         if name not in known:
             raise InvalidInputError(f"Unknown refuter {name!r}; choose from {list(known)}.")
-    n_sim, alpha = _check_common(n_simulations, alpha)
-    spec = _resolve(data, estimate, random_state, treatment, outcome, adjustment, method, estimator_kwargs)
+    n_sim, alpha, spec = _setup(
+        data, estimate, n_simulations, alpha, random_state, treatment, outcome, adjustment, method,
+        estimator_kwargs,
+    )
     runners: dict[str, Callable[[], RefutationResult]] = {
         "placebo_treatment": lambda: _placebo(spec, n_sim, random_state, n_jobs, alpha),
         "random_common_cause": lambda: _random_common_cause(spec, n_sim, random_state, n_jobs, alpha),

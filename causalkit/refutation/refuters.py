@@ -118,21 +118,31 @@ def _check_common(n_simulations: Any, alpha: Any) -> tuple[int, float]:
     return check_positive_int(n_simulations, "n_simulations", minimum=2), check_alpha(alpha)
 
 
-def _resolve(
+def _setup(
     data: Any,
     estimate: EstimateLike,
+    n_simulations: Any,
+    alpha: Any,
     random_state: Any,
     treatment: str | None,
     outcome: str | None,
     adjustment: Iterable[str] | None,
     method: str | EstimatorFn | None,
     estimator_kwargs: Mapping[str, Any] | None,
-) -> Spec:
+    fraction: Any = None,
+) -> tuple[int, float, Spec]:
+    """Validate the common arguments (and ``fraction`` when given), then resolve the specification."""
+    n_sim, alpha = _check_common(n_simulations, alpha)
+    if fraction is not None and (
+        isinstance(fraction, bool) or not isinstance(fraction, numbers.Real) or not 0 < fraction < 1
+    ):
+        raise InvalidInputError(f"`fraction` must be a number strictly between 0 and 1; got {fraction!r}.")
     seed0, _ = child_seeds(random_state, 0)
-    return resolve_spec(
+    spec = resolve_spec(
         data, estimate, treatment=treatment, outcome=outcome, adjustment=adjustment, method=method,
         estimator_kwargs=estimator_kwargs, seed=seed0,
     )
+    return n_sim, alpha, spec
 
 
 # ----------------------------------------------------------------------------- refuters
@@ -233,8 +243,10 @@ def placebo_treatment(
     (True, True)
     """
     started = time.perf_counter()
-    n_sim, alpha = _check_common(n_simulations, alpha)
-    spec = _resolve(data, estimate, random_state, treatment, outcome, adjustment, method, estimator_kwargs)
+    n_sim, alpha, spec = _setup(
+        data, estimate, n_simulations, alpha, random_state, treatment, outcome, adjustment, method,
+        estimator_kwargs,
+    )
     return _placebo(spec, n_sim, random_state, n_jobs, alpha, started)
 
 
@@ -306,8 +318,10 @@ def random_common_cause(
     True
     """
     started = time.perf_counter()
-    n_sim, alpha = _check_common(n_simulations, alpha)
-    spec = _resolve(data, estimate, random_state, treatment, outcome, adjustment, method, estimator_kwargs)
+    n_sim, alpha, spec = _setup(
+        data, estimate, n_simulations, alpha, random_state, treatment, outcome, adjustment, method,
+        estimator_kwargs,
+    )
     return _random_common_cause(spec, n_sim, random_state, n_jobs, alpha, started)
 
 
@@ -443,10 +457,10 @@ def data_subset(
         ``sign_stability``.
     """
     started = time.perf_counter()
-    n_sim, alpha = _check_common(n_simulations, alpha)
-    if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
-        raise InvalidInputError(f"`fraction` must be a number strictly between 0 and 1; got {fraction!r}.")
-    spec = _resolve(data, estimate, random_state, treatment, outcome, adjustment, method, estimator_kwargs)
+    n_sim, alpha, spec = _setup(
+        data, estimate, n_simulations, alpha, random_state, treatment, outcome, adjustment, method,
+        estimator_kwargs, fraction,
+    )
     return _subset(spec, n_sim, random_state, n_jobs, alpha, float(fraction), started)
 
 
@@ -479,6 +493,8 @@ def bootstrap_stability(
         ``statistic`` is the sign stability (share of resamples with the original sign).
     """
     started = time.perf_counter()
-    n_sim, alpha = _check_common(n_simulations, alpha)
-    spec = _resolve(data, estimate, random_state, treatment, outcome, adjustment, method, estimator_kwargs)
+    n_sim, alpha, spec = _setup(
+        data, estimate, n_simulations, alpha, random_state, treatment, outcome, adjustment, method,
+        estimator_kwargs,
+    )
     return _bootstrap(spec, n_sim, random_state, n_jobs, alpha, started)
