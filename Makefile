@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-slow bench lint clean
+.PHONY: install demo demo-local test test-slow bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -19,6 +19,9 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python examples/demo.py
+
+demo-local: $(STAMP)
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/python examples/demo.py --model local
 
 test: $(STAMP)
 	OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 -q
