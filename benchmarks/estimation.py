@@ -47,6 +47,7 @@ from sklearn.ensemble import (  # noqa: E402
 from causalkit.estimation.dml import dml  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS_estimation.md"
+BEGIN, END = "<!-- dml-speed:begin -->", "<!-- dml-speed:end -->"
 
 
 def simulate(n: int, p: int, seed: int = 0) -> tuple[pd.DataFrame, list[str]]:
@@ -217,9 +218,13 @@ def main() -> None:
         cmd = "python benchmarks/estimation.py " + " ".join(
             f"--{k} {v}" for k, v in (("n", args.n), ("p", args.p), ("learner", args.learner), ("repeat", args.repeat))
         )
-        section = f"\n### DML vs DoubleML ({args.learner})\n\nCommand: `{cmd} --write`\n\n{table}"
-        text = RESULTS.read_text() if RESULTS.exists() else "# Estimation benchmarks (DML, IV, front-door)\n"
-        RESULTS.write_text(text + section)
+        block = f"{BEGIN}\nCommand: `{cmd} --write`\n\n{table}{END}"
+        text = RESULTS.read_text() if RESULTS.exists() else "# Estimation benchmarks: DML, IV, front-door\n"
+        if BEGIN in text and END in text:
+            text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END):]
+        else:
+            text += "\n## Speed: `dml` vs DoubleML\n\n" + block + "\n"
+        RESULTS.write_text(text)
 
 
 if __name__ == "__main__":

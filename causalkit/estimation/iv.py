@@ -208,8 +208,9 @@ def wald(
     >>> u = rng.normal(size=2000); z = rng.integers(0, 2, 2000)
     >>> d = (0.3 + 0.4 * z + 0.2 * u > rng.uniform(size=2000)).astype(int)
     >>> df = pd.DataFrame({"z": z, "d": d, "y": 2.0 * d + u + rng.normal(size=2000)})
-    >>> round(wald(df, "d", "y", "z").value, 1)
-    2.0
+    >>> est = wald(df, "d", "y", "z")
+    >>> est.estimand, est.ci[0] < 2.0 < est.ci[1]
+    ('LATE', True)
     """
     started = time.perf_counter()
     alpha = check_alpha(alpha)
