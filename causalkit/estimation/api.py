@@ -185,9 +185,9 @@ def estimate(
     warns: list[str] = []
     if ident is not None:
         strategy = ident.strategy
-    elif method in _IV:
+    elif method in _IV or (method == "auto" and instruments):
         strategy = "iv"
-    elif method == "frontdoor":
+    elif method == "frontdoor" or (method == "auto" and mediators):
         strategy = "frontdoor"
     elif adjustment is not None:
         strategy = "backdoor"

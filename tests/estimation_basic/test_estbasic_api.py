@@ -191,3 +191,24 @@ def test_graph_with_latent_confounding_routes_to_iv_and_frontdoor():
     fd = pd.DataFrame({"t": t, "m": m, "y": 1.25 * m + 2 * u + rng.normal(size=n)})
     est = estimate(fd, "t", "y", graph=["t --> m", "m --> y", "t <-> y"], random_state=0)
     assert est.params["dispatch"]["chosen"] == "frontdoor" and abs(est.value - 1.0) < 4 * est.stderr
+
+
+def test_auto_with_instruments_and_no_identification_runs_2sls():
+    """Regression test: method='auto' with instruments= used to fall through to plain regression."""
+    import numpy as np
+    import pandas as pd
+
+    from causalkit.estimation import estimate
+
+    rng = np.random.default_rng(3)
+    n = 4000
+    u, w = rng.normal(size=n), rng.normal(size=n)
+    z1, z2 = rng.normal(size=n), rng.normal(size=n)
+    d = z1 + 0.5 * z2 + u + 0.3 * w + rng.normal(size=n)
+    y = 1.5 * d + 2 * u + w + rng.normal(size=n)  # u confounds d and y
+    df = pd.DataFrame({"d": d, "y": y, "z1": z1, "z2": z2, "w": w})
+    est = estimate(df, "d", "y", instruments=["z1", "z2"], adjustment=["w"])
+    assert est.method.startswith("2sls") or "2sls" in est.method
+    assert abs(est.value - 1.5) < 4 * est.stderr
+    naive = estimate(df, "d", "y", adjustment=["w"], method="regression")
+    assert abs(naive.value - 1.5) > 10 * naive.stderr  # the confounded regression is far off
