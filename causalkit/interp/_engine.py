@@ -13,10 +13,12 @@ savings make the batched engine fast:
    patched position ``p`` are unchanged; copies patched at ``p`` process only positions ``p..T-1``
    and attend to the cached keys/values of positions ``< p``.
 
-Cells whose source and base activations are identical (e.g. a shared prompt prefix) are not run
-at all: they score exactly like the base run; a head patched at all positions starts at the first
-position where its source and base outputs differ. ``method="loop"`` is the reference: one full forward
-per cell.
+Cells whose source and base activations are identical (e.g. a shared prompt prefix) are not run:
+they score exactly like the base run. This is decided per prompt: a copy of a prompt runs only for
+the cells whose patch changes that prompt (prompt pairs that differ at different positions share
+no wasted rows), and a head patched at all positions starts, per prompt, at the first position
+where its source and base outputs differ. ``method="loop"`` is the reference: one full forward per
+cell.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class _Item:
     window: tuple[int, ...]
     cell: int
     start: int  # first position processed
+    prompts: Any  # LongTensor: the base rows (prompts) this copy runs
 
 
 def _entry(kind: str, window: Sequence[int]) -> int:
@@ -90,26 +93,44 @@ def sweep(model: HookedModel, base_tokens: Any, base_cache: Any, src_cache: Any,
         base_logits, kv = model._run(base_tokens, fwd_hooks=base_hooks), None
     base_values = _to_numpy(metric_fn(base_logits, base_index))
     groups: dict[int, list[_Item]] = defaultdict(list)
+    dev = base_tokens.device
     for r, window in enumerate(windows):
         window = tuple(int(w) for w in window)
         for c, cell in enumerate(cells):
-            start = _first_change(base_cache, src_cache, kind, window, int(cell), head_positions, length)
-            if start is None:  # the patch writes what is already there: the base run's value
-                out[:, r, c] = base_values
-                continue
-            groups[start if kv is not None else 0].append(_Item(r, c, _entry(kind, window), window, int(cell), 0))
-    per_batch = max(1, max_rows // n_base)
-    for start, items in groups.items():
+            starts = _first_change(base_cache, src_cache, kind, window, int(cell), head_positions, length, n_base)
+            by_start: dict[int, list[int]] = defaultdict(list)
+            for b, start in enumerate(starts):
+                if start is None:  # the patch writes what is already there: the base run's value
+                    out[b, r, c] = base_values[b]
+                else:
+                    by_start[start if kv is not None else 0].append(b)
+            for start, rows in by_start.items():
+                groups[start].append(_Item(r, c, _entry(kind, window), window, int(cell), start,
+                                           torch.tensor(rows, dtype=torch.long, device=dev)))
+    for items in groups.values():
         items.sort(key=lambda it: it.entry)
-        for i in range(0, len(items), per_batch):
-            chunk = items[i:i + per_batch]
-            for it in chunk:
-                it.start = start
+        for chunk in _chunks(items, max_rows):
             values = _run_chunk(model, base_tokens, base_cache, src_cache, kind, chunk, metric_fn, base_index,
                                 kv, head_positions, n_base, length)
-            for j, it in enumerate(chunk):
-                out[:, it.row, it.col] = values[j * n_base:(j + 1) * n_base]
+            offset = 0
+            for it in chunk:
+                n = len(it.prompts)
+                out[it.prompts.cpu().numpy(), it.row, it.col] = values[offset:offset + n]
+                offset += n
     return out
+
+
+def _chunks(items: list[_Item], max_rows: int) -> list[list[_Item]]:
+    """Consecutive runs of ``items`` of at most ``max_rows`` rows (at least one item each)."""
+    chunks: list[list[_Item]] = [[]]
+    rows = 0
+    for it in items:
+        if chunks[-1] and rows + len(it.prompts) > max_rows:
+            chunks.append([])
+            rows = 0
+        chunks[-1].append(it)
+        rows += len(it.prompts)
+    return [chunk for chunk in chunks if chunk]
 
 
 def keys_values(model: HookedModel, tokens: Any,
@@ -152,35 +173,40 @@ def prefix_cache(kv: list[tuple[Any, Any]]) -> Any:
 
 
 def _first_change(base_cache: Any, src_cache: Any, kind: str, window: tuple[int, ...], cell: int,
-                  head_positions: Sequence[int] | None, length: int) -> int | None:
-    """First position the patch changes (``None``: it changes nothing); earlier positions are reused.
+                  head_positions: Sequence[int] | None, length: int, n_base: int) -> list[int | None]:
+    """Per prompt, the first position the patch changes (``None``: it changes nothing in that prompt).
 
-    A position cell changes at most its own position. A head cell (patched at ``head_positions``)
-    changes the first position where the source and base outputs of that head differ.
+    Earlier positions are reused. A position cell changes at most its own position. A head cell
+    (patched at ``head_positions``) changes the first position where the source and base outputs of
+    that head differ.
     """
     if kind != "head_out":
+        changed = torch.zeros(n_base, dtype=torch.bool)
         for layer in window:
             name = hook_name(kind, layer)
-            if name not in base_cache or not torch.equal(base_cache[name][:, cell], src_cache[name][:, cell]):
-                return cell
-        return None
-    allowed = range(length) if head_positions is None else sorted(head_positions)
-    first = None
+            if name not in base_cache:
+                return [cell] * n_base
+            diff = base_cache[name][:, cell] != src_cache[name][:, cell]
+            changed |= diff.reshape(n_base, -1).any(dim=1).cpu()
+        return [cell if c else None for c in changed.tolist()]
+    allowed = list(range(length)) if head_positions is None else sorted(set(head_positions))
+    hits = torch.zeros(n_base, len(allowed), dtype=torch.bool)
     for layer in window:
         name = hook_name(kind, layer)
         if name not in base_cache:
-            return min(allowed)
-        differs = (base_cache[name][:, :, cell] != src_cache[name][:, :, cell]).any(dim=(0, 2))
-        hits = [p for p in allowed if bool(differs[p])]
-        if hits:
-            first = hits[0] if first is None else min(first, hits[0])
-    return first
+            return [allowed[0]] * n_base
+        differs = (base_cache[name][:, allowed, cell] != src_cache[name][:, allowed, cell]).any(dim=2)
+        hits |= differs.cpu()
+    return [allowed[int(row.to(torch.uint8).argmax())] if bool(row.any()) else None for row in hits]
 
 
 def _run_chunk(model: HookedModel, base_tokens: Any, base_cache: Any, src_cache: Any, kind: str,
                items: list[_Item], metric_fn: MetricFn, base_index: Any, kv: Any,
                head_positions: Sequence[int] | None, n_base: int, length: int) -> np.ndarray:
-    """One forward pass for ``items`` (sorted by entry layer, sharing their first position)."""
+    """One forward pass for ``items`` (sorted by entry layer, sharing their first position).
+
+    Item ``j`` contributes one row per prompt in ``items[j].prompts``, in item order.
+    """
     start = items[0].start
     dev = base_tokens.device
     entries = [it.entry for it in items]
@@ -188,12 +214,14 @@ def _run_chunk(model: HookedModel, base_tokens: Any, base_cache: Any, src_cache:
     def new_rows(group: list[int]) -> Any:
         """Residual streams of the copies entering at one layer (patched for residual kinds)."""
         resid = entry_resid(base_cache, entries[group[0]], model.n_layers)[:, start:]
-        rows = resid.repeat(len(group), 1, 1)
+        rows = resid[torch.cat([items[j].prompts for j in group])]
         if kind in ("resid_pre", "resid_post"):
-            view = rows.view(len(group), n_base, *rows.shape[1:])
-            for g, j in enumerate(group):
+            offset = 0
+            for j in group:
                 it = items[j]
-                view[g, :, it.cell - start] = src_cache[hook_name(kind, it.window[0])][:, it.cell]
+                n = len(it.prompts)
+                rows[offset:offset + n, it.cell - start] = src_cache[hook_name(kind, it.window[0])][it.prompts, it.cell]
+                offset += n
         return rows
 
     by_entry: dict[int, list[int]] = defaultdict(list)
@@ -208,14 +236,17 @@ def _run_chunk(model: HookedModel, base_tokens: Any, base_cache: Any, src_cache:
         module_hooks.append((model.entry_module(e),
                              lambda m, a, kw, rows=rows: _replace_first(a, kw, torch.cat([a[0] if a else kw["hidden_states"], rows]))))
     fwd_hooks = [] if kind in ("resid_pre", "resid_post") else _component_hooks(
-        model, src_cache, kind, items, head_positions, n_base, start, dev)
+        model, src_cache, kind, items, head_positions, start, dev)
     kv_cache = None
     if start > 0:
         prefix = []
         for layer in range(model.n_layers):
-            copies = max(1, sum(1 for e in entries if e <= layer))
+            # the batch at this layer: copies that entered at or below it (below the first entry the
+            # layer is skipped; any rows keep the cache well formed)
+            joined = [it.prompts for it in items if it.entry <= layer] or [items[0].prompts]
+            rows = torch.cat(joined)
             k, v = kv[layer]
-            prefix.append((k[:, :, :start].repeat(copies, 1, 1, 1), v[:, :, :start].repeat(copies, 1, 1, 1)))
+            prefix.append((k[rows, :, :start], v[rows, :, :start]))
         kv_cache = prefix_cache(prefix)
         if kv_cache is None:  # pragma: no cover - cannot build a cache: recompute the prefix
             for it in items:
@@ -225,22 +256,25 @@ def _run_chunk(model: HookedModel, base_tokens: Any, base_cache: Any, src_cache:
     logits = model._run(base_tokens[:1, start:], start=(first, new_rows(by_entry[first])), fwd_hooks=fwd_hooks,
                         module_pre_hooks=module_hooks, kv_cache=kv_cache,
                         logit_tokens=getattr(metric_fn, "needed_tokens", None))
-    return _to_numpy(metric_fn(logits, base_index.repeat(len(items))))
+    return _to_numpy(metric_fn(logits, base_index[torch.cat([it.prompts for it in items])]))
 
 
 def _component_hooks(model: HookedModel, src_cache: Any, kind: str, items: list[_Item],
-                     head_positions: Sequence[int] | None, n_base: int, start: int, dev: Any) -> list:
+                     head_positions: Sequence[int] | None, start: int, dev: Any) -> list:
     """Hooks writing the source activation into the rows of every copy whose window has that layer."""
     hooks: list[tuple[str, Any]] = []
-    base_rows = torch.arange(n_base, device=dev)
+    sizes = [len(it.prompts) for it in items]
+    offsets = [sum(sizes[:j]) for j in range(len(items))]
     layers = sorted({layer for it in items for layer in it.window})
     for layer in layers:
         mine = [(j, it) for j, it in enumerate(items) if layer in it.window]
-        rows = torch.cat([j * n_base + base_rows for j, _ in mine])
+        rows = torch.cat([offsets[j] + torch.arange(sizes[j], device=dev) for j, _ in mine])
+        src_rows = torch.cat([it.prompts for _, it in mine])
+        cells = torch.cat([torch.full((sizes[j],), it.cell, dtype=torch.long, device=dev) for j, it in mine])
         src = src_cache[hook_name(kind, layer)]
         if kind == "head_out":
-            heads = torch.tensor([it.cell for _, it in mine], device=dev).repeat_interleave(n_base)
-            values = src[:, start:][base_rows.repeat(len(mine)), :, heads]  # (rows, T', d_head)
+            heads = cells
+            values = src[:, start:][src_rows, :, heads]  # (rows, T', d_head)
             mask = None
             if head_positions is not None:
                 mask = torch.zeros(src.shape[1], dtype=torch.bool, device=dev)
@@ -258,8 +292,8 @@ def _component_hooks(model: HookedModel, src_cache: Any, kind: str, items: list[
 
             hooks.append((hook_name(kind, layer), set_heads))
         else:
-            pos = torch.tensor([it.cell for _, it in mine], device=dev).repeat_interleave(n_base)
-            values = src[base_rows.repeat(len(mine)), pos]  # (rows, D)
+            pos = cells
+            values = src[src_rows, pos]  # (rows, D)
             rel = pos - start
 
             def set_positions(x: Any, _name: str, rows: Any = rows, rel: Any = rel, values: Any = values) -> Any:
