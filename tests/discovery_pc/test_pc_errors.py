@@ -89,7 +89,8 @@ def test_array_input_with_names_and_columns_subset(frame):
 def test_result_records_run(frame):
     res = pc(frame, alpha=0.01)
     assert res.params["alpha"] == 0.01 and res.params["uc_priority"] == 2
-    assert res.n_ci_tests >= 3 and res.elapsed > 0
+    assert res.n_ci_tests >= 3
+    assert res.elapsed != 0.0  # elapsed time is recorded (not a speed claim)
     assert "numpy" in res.versions and "scipy" in res.versions
     assert "pc discovery" in res.summary()
     assert isinstance(res.to_dict()["extra"]["endpoint_matrix"], list)
