@@ -29,13 +29,12 @@ from causalkit.discovery._orientation import EndpointGraph, definite_meek, meek,
 from causalkit.discovery._skeleton import SkeletonResult, stable_skeleton, unstable_skeleton
 from causalkit.discovery.knowledge import BackgroundKnowledge
 from causalkit.exceptions import InvalidInputError
-from causalkit.graphs import CausalGraph
+from causalkit.graphs import from_adjacency
 from causalkit.results import DiscoveryResult, provenance
 
 __all__ = ["pc"]
 
 _DEFAULT_PRIORITY = {0: 3, 1: 3, 2: 4}  # causal-learn's defaults when uc_priority == -1
-_KINDS = {(-1, 1): "-->", (1, -1): "<--", (-1, -1): "---", (1, 1): "<->"}
 
 
 def pc(
@@ -150,7 +149,7 @@ def pc(
                 )
     matrix = G.matrix()
     return DiscoveryResult(
-        graph=_to_graph(matrix, names),
+        graph=from_adjacency(matrix, names, encoding="causal-learn"),
         method="pc",
         params=_params(opts, ci_test, max_depth, background_knowledge, n_jobs, ci_kwargs, stable, uc_rule),
         sepsets={frozenset((names[a], names[b])): tuple(names[s] for s in S) for (a, b), S in skel.sepsets.items()},
@@ -279,16 +278,4 @@ def _orient(
         definite_meek(G, uc, non_uc, F, R)
     meek(G, F, R)
     return G
-
-
-def _to_graph(matrix: np.ndarray, names: list) -> CausalGraph:
-    graph = CausalGraph(nodes=names)
-    ii, jj = np.nonzero(np.triu(matrix != 0, 1))
-    for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-        kind = _KINDS[(int(matrix[i, j]), int(matrix[j, i]))]
-        if kind == "<--":
-            graph.add_edge(names[j], names[i], "-->")
-        else:
-            graph.add_edge(names[i], names[j], kind)
-    return graph
 
