@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 import transformers
-from conftest import random_pairs
+from _interp_helpers import random_pairs
 
 import causalkit.interp.patching as patching_mod
 from causalkit.interp import HookedModel, activation_patching
