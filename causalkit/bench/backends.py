@@ -100,6 +100,33 @@ class SolverBackend(Backend):
         return Prediction(a.answer, a.derivation, usage, time.perf_counter() - t0)
 
 
+def _load(model: Any, who: str, load_kw: dict[str, Any]) -> Any:
+    """Resolve a model spec with ``agent.llm.load_model``; a backend that needs a model refuses None."""
+    if isinstance(model, str):
+        from agent.llm import load_model
+
+        model = load_model(model, **load_kw)
+    if model is None:
+        raise InvalidInputError(f"{who} needs a model; use SolverBackend for the no-model solver.")
+    return model
+
+
+def _cached(cache: ResponseCache | None, key: str) -> Prediction | None:
+    """The cached prediction for ``key``, or None."""
+    rec = cache.get(key) if cache is not None else None
+    if rec is None:
+        return None
+    return Prediction(extract_yes_no(rec.get("text")), rec.get("text", ""), rec.get("usage", {}),
+                      float(rec.get("elapsed", 0.0)), None, True)
+
+
+def _finish(cache: ResponseCache | None, key: str, name: str, text: str, usage: dict, elapsed: float) -> Prediction:
+    """Store a fresh answer in the cache and return its prediction."""
+    if cache is not None:
+        cache.put(key, {"model": name, "text": text, "usage": usage, "elapsed": elapsed})
+    return Prediction(extract_yes_no(text), text, usage, elapsed)
+
+
 def _usage(response: Any) -> dict:
     out = {}
     for k, v in (getattr(response, "usage", None) or {}).items():
@@ -125,12 +152,7 @@ class ModelBackend(Backend):
 
     def __init__(self, model: Any, *, system: str = DEFAULT_SYSTEM, max_tokens: int = 512, temperature: float = 0.0,
                  cache: ResponseCache | None = None, **load_kw: Any):
-        if isinstance(model, str):
-            from agent.llm import load_model
-
-            model = load_model(model, **load_kw)
-        if model is None:
-            raise InvalidInputError("ModelBackend needs a model; use SolverBackend for the no-model solver.")
+        model = _load(model, "ModelBackend", load_kw)
         self.model, self.system, self.max_tokens, self.temperature, self.cache = model, system, max_tokens, temperature, cache
         self.name = str(getattr(model, "name", "model"))
 
@@ -141,20 +163,15 @@ class ModelBackend(Backend):
     def predict(self, item: Item) -> Prediction:
         messages = [{"role": "system", "content": self.system}, {"role": "user", "content": item.question}]
         key = cache_key(self.name, messages, {"max_tokens": self.max_tokens, "temperature": self.temperature})
-        if self.cache is not None:
-            rec = self.cache.get(key)
-            if rec is not None:
-                return Prediction(extract_yes_no(rec.get("text")), rec.get("text", ""), rec.get("usage", {}),
-                                  float(rec.get("elapsed", 0.0)), None, True)
+        cached = _cached(self.cache, key)
+        if cached is not None:
+            return cached
         t0 = time.perf_counter()
         try:
             resp = self.model.chat(messages, None, temperature=self.temperature, max_tokens=self.max_tokens)
         except Exception as exc:  # noqa: BLE001 - a failed call is a failed item, not a failed run
             return Prediction(None, "", {}, time.perf_counter() - t0, f"{type(exc).__name__}: {exc}")
-        text, usage, elapsed = resp.content or "", _usage(resp), time.perf_counter() - t0
-        if self.cache is not None:
-            self.cache.put(key, {"model": self.name, "text": text, "usage": usage, "elapsed": elapsed})
-        return Prediction(extract_yes_no(text), text, usage, elapsed)
+        return _finish(self.cache, key, self.name, resp.content or "", _usage(resp), time.perf_counter() - t0)
 
 
 class AgentBackend(Backend):
@@ -162,12 +179,7 @@ class AgentBackend(Backend):
 
     def __init__(self, model: Any, *, max_turns: int = 6, max_tokens: int = 1024, cache: ResponseCache | None = None,
                  system: str = AGENT_SYSTEM, **load_kw: Any):
-        if isinstance(model, str):
-            from agent.llm import load_model
-
-            model = load_model(model, **load_kw)
-        if model is None:
-            raise InvalidInputError("AgentBackend needs a model; use SolverBackend for the no-model solver.")
+        model = _load(model, "AgentBackend", load_kw)
         from agent.registry import ToolRegistry
         from causalkit.reasoning.agent_tools import TOOLS
 
@@ -188,11 +200,9 @@ class AgentBackend(Backend):
 
         messages = [{"role": "system", "content": self.system}, {"role": "user", "content": item.question}]
         key = cache_key(self.name, messages, {**self.params, "kind": "agent"})
-        if self.cache is not None:
-            rec = self.cache.get(key)
-            if rec is not None:
-                return Prediction(extract_yes_no(rec.get("text")), rec.get("text", ""), rec.get("usage", {}),
-                                  float(rec.get("elapsed", 0.0)), None, True)
+        cached = _cached(self.cache, key)
+        if cached is not None:
+            return cached
         t0 = time.perf_counter()
         try:
             result = run_loop(self.model, self.registry, messages, max_turns=self.max_turns, max_tokens=self.max_tokens,
@@ -203,10 +213,7 @@ class AgentBackend(Backend):
             text = getattr(partial, "answer", "") or ""
             return Prediction(extract_yes_no(text), text, dict(getattr(partial, "usage", {}) or {}),
                               time.perf_counter() - t0, f"{type(exc).__name__}: {exc}")
-        elapsed = time.perf_counter() - t0
-        if self.cache is not None:
-            self.cache.put(key, {"model": self.name, "text": text, "usage": usage, "elapsed": elapsed})
-        return Prediction(extract_yes_no(text), text, usage, elapsed)
+        return _finish(self.cache, key, self.name, text, usage, time.perf_counter() - t0)
 
 
 def make_backend(kind: str, model: Any = None, *, cache: ResponseCache | None = None, **kw: Any) -> Backend:
